@@ -1,0 +1,1 @@
+"""The ``quantumlayer`` command: run the stack, one service, or the parser offline."""

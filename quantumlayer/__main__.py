@@ -1,0 +1,5 @@
+import sys
+
+from quantumlayer.cli import main
+
+sys.exit(main())

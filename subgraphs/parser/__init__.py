@@ -1,0 +1,1 @@
+"""Parser subgraph: tree-sitter parsing, symbols, metrics and security findings."""

@@ -1,0 +1,158 @@
+"""A pool of worker processes that run ``analyze`` with a per-file timeout.
+
+Why processes and not threads: tree-sitter holds the GIL while it parses, and
+a grammar can hang (the 0.13.0 cobol grammar never returns on ``"x\\n"``).
+Only a separate process can be abandoned: on a timeout the worker is killed
+and replaced, the file gets ``PARSE_TIMEOUT`` and the service goes on. A
+worker that dies (segfault, OOM) gives ``PARSE_FAILED`` the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from subgraphs.parser.model import ParseResult
+
+log = logging.getLogger("quantumlayer.parser.pool")
+
+
+class ParseFailure(Exception):
+    """A file could not be analysed; ``code`` is ``PARSE_TIMEOUT`` or ``PARSE_FAILED``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    source: str
+    path: str | None
+    language: str  # already resolved by the caller
+
+
+def _worker_main(conn: Connection) -> None:
+    """Worker loop: receive a ``Job``, send back ``("ok", ParseResult)`` or ``("error", message)``."""
+    from subgraphs.parser.analyze import analyze
+
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        try:
+            conn.send(("ok", analyze(job.source, job.path, job.language)))
+        except Exception as exc:  # reported to the caller as PARSE_FAILED, the worker lives on
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self, ctx: Any) -> None:
+        parent, child = ctx.Pipe(duplex=True)
+        self.conn: Connection = parent
+        self.process: BaseProcess = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+        except Exception:  # already gone
+            pass
+        self.process.join(timeout=2)
+        # The parent end is left to the thread that may still be blocked in recv():
+        # it sees EOF now that the child is gone, and the connection is closed on collection.
+
+
+class ParserPool:
+    """Fixed-size pool; ``await pool.analyze(job)`` never raises anything but ``ParseFailure``."""
+
+    def __init__(self, workers: int | None = None, timeout_s: float = 10.0) -> None:
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.timeout_s = timeout_s
+        self._ctx = mp.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="parser-recv")
+        self.restarts = 0
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            worker = _Worker(self._ctx)
+            self._all.add(worker)
+            self._idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        for worker in list(self._all):
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in list(self._all):
+            worker.process.join(timeout=1)
+            if worker.process.is_alive():
+                worker.kill()
+            else:
+                worker.conn.close()
+        self._all.clear()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def __aenter__(self) -> ParserPool:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        self._all.discard(worker)
+        fresh = _Worker(self._ctx)
+        self._all.add(fresh)
+        self.restarts += 1
+        return fresh
+
+    async def analyze(self, job: Job) -> ParseResult:
+        if self._idle is None:
+            raise RuntimeError("ParserPool.start() was not awaited")
+        worker = await self._idle.get()
+        loop = asyncio.get_running_loop()
+        healthy = True
+        started = time.monotonic()
+        try:
+            try:
+                worker.conn.send(job)
+                status, payload = await asyncio.wait_for(
+                    loop.run_in_executor(self._threads, worker.conn.recv), timeout=self.timeout_s
+                )
+            except TimeoutError:
+                healthy = False
+                log.warning("parse of %s (%s) timed out after %.1fs", job.path or "<source>", job.language,
+                            time.monotonic() - started)
+                raise ParseFailure("PARSE_TIMEOUT", f"Parsing timed out after {self.timeout_s:g}s") from None
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                healthy = False
+                log.error("parser worker died on %s (%s): %r", job.path or "<source>", job.language, exc)
+                raise ParseFailure("PARSE_FAILED", "The parser worker crashed on this file") from None
+            except asyncio.CancelledError:
+                healthy = False  # the worker may still be busy: never reuse it
+                raise
+            if status != "ok":
+                log.error("parse of %s failed: %s", job.path or "<source>", payload)
+                raise ParseFailure("PARSE_FAILED", "The parser failed on this file")
+            assert isinstance(payload, ParseResult)
+            return payload
+        finally:
+            self._idle.put_nowait(worker if healthy else self._replace(worker))
