@@ -1,0 +1,128 @@
+"""Parser throughput: our full analysis vs lizard on the same files, same run.
+
+    .venv/bin/python bench/parser.py [PATH ...] [--workers N] [--limit-mb MB]
+
+Default corpus: the running interpreter's standard library (*.py, no
+site-packages). Our figure goes through the subgraph's own code path
+(``ParserService`` → ``ParserPool`` worker processes → ``analyze``: parse +
+symbols + metrics + findings), one file per job, so it includes IPC.
+"Per core" is the 1-worker run. Lizard runs in-process on the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from prometheus_client import CollectorRegistry  # noqa: E402
+
+from subgraphs.parser.analyze import analyze  # noqa: E402
+from subgraphs.parser.languages import UnsupportedLanguageError, detect_language  # noqa: E402
+from subgraphs.parser.pool import ParseFailure, ParserPool  # noqa: E402
+from subgraphs.parser.service import ParserMetrics, ParserService, ParserSettings  # noqa: E402
+
+
+def collect(paths: list[str]) -> list[tuple[str, str]]:
+    roots = [Path(p) for p in paths] or [Path(sysconfig.get_paths()["stdlib"])]
+    files: list[tuple[str, str]] = []
+    for root in roots:
+        candidates = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in candidates:
+            if not path.is_file() or "site-packages" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+                detect_language(text, str(path))
+            except (UnicodeDecodeError, UnsupportedLanguageError, OSError):
+                continue
+            if not paths and path.suffix != ".py":
+                continue
+            files.append((str(path), text))
+    return files
+
+
+async def run_service(files: list[tuple[str, str]], workers: int) -> tuple[float, int]:
+    settings = ParserSettings(workers=workers, max_source_bytes=64 * 1024 * 1024)
+    pool = ParserPool(workers=workers, timeout_s=60)
+    service = ParserService(settings, pool, ParserMetrics(CollectorRegistry()))
+    await pool.start()
+    try:
+        jobs = [service.prepare(text, path, None) for path, text in files]
+        # warm each worker's grammar caches so start-up is not measured
+        await asyncio.gather(*(service.run(jobs[0]) for _ in range(workers)))
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(jobs)):
+            queue.put_nowait(i)
+        failures = 0
+
+        async def drain() -> None:
+            nonlocal failures
+            while not queue.empty():
+                job = jobs[queue.get_nowait()]
+                try:
+                    await service.run(job)
+                except ParseFailure:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(drain() for _ in range(workers)))
+        return time.perf_counter() - started, failures
+    finally:
+        await pool.close()
+
+
+def run_inprocess(files: list[tuple[str, str]]) -> float:
+    analyze(files[0][1], files[0][0])
+    started = time.perf_counter()
+    for path, text in files:
+        analyze(text, path)
+    return time.perf_counter() - started
+
+
+def run_lizard(files: list[tuple[str, str]]) -> float | None:
+    try:
+        from lizard import analyze_file
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    for path, text in files:
+        analyze_file.analyze_source_code(path, text)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--workers", type=int, default=2, help="also measure a pool of N workers")
+    parser.add_argument("--no-lizard", action="store_true")
+    args = parser.parse_args()
+
+    files = collect(args.paths)
+    mb = sum(len(text.encode("utf-8")) for _, text in files) / 1e6
+    print(f"corpus: {len(files)} files, {mb:.1f} MB")
+    rows: list[tuple[str, float]] = []
+    seconds, failures = asyncio.run(run_service(files, 1))
+    rows.append(("quantumlayer service path, 1 worker (per core)", seconds))
+    if args.workers > 1:
+        seconds, _ = asyncio.run(run_service(files, args.workers))
+        rows.append((f"quantumlayer service path, {args.workers} workers", seconds))
+    rows.append(("quantumlayer analyze() in-process, no IPC", run_inprocess(files)))
+    lizard_s = None if args.no_lizard else run_lizard(files)
+    if lizard_s is not None:
+        rows.append(("lizard (in-process, 1 core)", lizard_s))
+    for label, secs in rows:
+        print(f"{label:52s} {secs:7.2f} s  {mb / secs:6.2f} MB/s")
+    if lizard_s is not None:
+        print(f"speed-up vs lizard, per core: {lizard_s / rows[0][1]:.2f}x")
+    if failures:
+        print(f"{failures} files failed (timeout or crash)")
+
+
+if __name__ == "__main__":
+    main()
