@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import sysconfig
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from prometheus_client import CollectorRegistry
 
-from prometheus_client import CollectorRegistry  # noqa: E402
-
-from subgraphs.parser.analyze import analyze  # noqa: E402
-from subgraphs.parser.languages import UnsupportedLanguageError, detect_language  # noqa: E402
-from subgraphs.parser.pool import ParseFailure, ParserPool  # noqa: E402
-from subgraphs.parser.service import ParserMetrics, ParserService, ParserSettings  # noqa: E402
+from subgraphs.parser.analyze import analyze
+from subgraphs.parser.languages import UnsupportedLanguageError, detect_language
+from subgraphs.parser.pool import ParseFailure, ParserPool
+from subgraphs.parser.service import ParserMetrics, ParserService, ParserSettings
 
 
 def collect(paths: list[str]) -> list[tuple[str, str]]:

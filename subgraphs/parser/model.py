@@ -8,10 +8,10 @@ Lines and columns are 1-based, as in GraphQL's own error locations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class SymbolKind(str, Enum):
+class SymbolKind(StrEnum):
     FUNCTION = "FUNCTION"
     METHOD = "METHOD"
     CLASS = "CLASS"
@@ -22,7 +22,7 @@ class SymbolKind(str, Enum):
     MODULE = "MODULE"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
