@@ -51,6 +51,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signal_group(child: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Start every service as a child process; Ctrl-C (or SIGTERM) stops them all."""
     settings = Settings()
@@ -59,7 +66,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     for spec in services:
         port = spec.port(settings)
         cmd = [sys.executable, "-m", "quantumlayer", "serve", spec.name, "--port", str(port)]
-        children.append((spec.name, subprocess.Popen(cmd, cwd=ROOT)))
+        # Each service gets a session of its own, so a terminal's Ctrl-C reaches only this
+        # supervisor, which then stops every service (and its worker processes) in order.
+        children.append((spec.name, subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)))
         print(f"[up] {spec.name:8s} http://{settings.host}:{port}/graphql", file=sys.stderr, flush=True)
     if GATEWAY not in services:
         print("[up] gateway not started: no schema/supergraph.graphql yet", file=sys.stderr)
@@ -86,14 +95,16 @@ def cmd_up(args: argparse.Namespace) -> int:
                 stopping = True
         time.sleep(0.2)
     for _, child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+        _signal_group(child, signal.SIGINT)
     deadline = time.monotonic() + 10
-    for _, child in children:
+    for name, child in children:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            child.kill()
+            print(f"[up] {name} did not stop in time; killing it", file=sys.stderr)
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+        _signal_group(child, signal.SIGKILL)  # leftovers of the service's group (parse workers)
     print("[up] stopped", file=sys.stderr)
     return exit_code
 
@@ -127,7 +138,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_compose(args: argparse.Namespace) -> int:
-    from quantumlayer.compose import check_schemas, write_schemas
+    from quantumlayer.compose import CompositionFailed, check_schemas, write_schemas
 
     if args.check:
         stale = check_schemas()
@@ -138,8 +149,16 @@ def cmd_compose(args: argparse.Namespace) -> int:
             return 1
         print("schema/ is up to date", file=sys.stderr)
         return 0
-    for path in write_schemas():
+    try:
+        written = write_schemas(from_urls=args.from_urls)
+    except CompositionFailed as failed:
+        for error in failed.errors:
+            print(error, file=sys.stderr)
+        return 1
+    for path in written:
         print(f"wrote {path}", file=sys.stderr)
+    if not written:
+        print("schema/ is up to date", file=sys.stderr)
     return 0
 
 
@@ -158,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--timeout", type=float, default=10.0)
     compose = sub.add_parser("compose", help="write schema/*.graphql from the subgraphs' code")
     compose.add_argument("--check", action="store_true", help="fail when schema/ is out of date")
+    compose.add_argument("--from-urls", action="store_true",
+                         help="read each subgraph's SDL from the running service (_service { sdl })")
     return parser
 
 

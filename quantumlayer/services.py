@@ -16,13 +16,14 @@ class ServiceSpec:
     name: str
     app: str  # "module:factory" for uvicorn --factory; empty for the gateway
     port_setting: str
+    schema: str = ""  # "module:attribute" of the Strawberry schema (subgraphs only)
 
     def port(self, settings: Settings) -> int:
         return int(getattr(settings, self.port_setting))
 
 
 SUBGRAPHS: dict[str, ServiceSpec] = {
-    "parser": ServiceSpec("parser", "subgraphs.parser.app:create_app", "parser_port"),
+    "parser": ServiceSpec("parser", "subgraphs.parser.app:create_app", "parser_port", "subgraphs.parser.schema:schema"),
 }
 GATEWAY = ServiceSpec("gateway", "", "gateway_port")
 

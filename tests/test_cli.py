@@ -63,7 +63,7 @@ def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "quantumlayer", "up"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         body = None
@@ -84,7 +84,12 @@ def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert proc.returncode == 0, err
         assert "[up] stopped" in err
         assert "Traceback" not in err
+        assert f"127.0.0.1:{port}" not in _listening(), "the parser still listens after up stopped"
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=10)
+
+
+def _listening() -> str:
+    return subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
