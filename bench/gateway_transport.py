@@ -22,7 +22,9 @@ from typing import Any
 
 import orjson
 
-RESPONSE = orjson.dumps({"data": {"product": {"id": "1", "name": "Widget", "price": 12.5, "tags": ["a", "b"]}}})
+RESPONSE = orjson.dumps(
+    {"data": {"product": {"id": "1", "name": "Widget", "price": 12.5, "tags": ["a", "b"]}}}
+)
 BODY: dict[str, Any] = {
     "query": "query($id: ID!) { product(id: $id) { id name price tags } }",
     "variables": {"id": "1"},
@@ -55,7 +57,11 @@ def serve_uvicorn(port: int) -> None:
             message = await receive()
             more = message.get("more_body", False)
         await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
         )
         await send({"type": "http.response.body", "body": RESPONSE})
 
@@ -150,7 +156,9 @@ def main() -> int:
         for concurrency in (int(c) for c in args.concurrency.split(",")):
             for name, bench in (("aiohttp", bench_aiohttp), ("httpx", bench_httpx)):
                 cpu, wall = asyncio.run(bench(url, args.calls, concurrency))
-                print(f"{name:8} {concurrency:>4} {cpu / args.calls * 1e3:>12.3f} {wall / args.calls * 1e3:>13.3f}")
+                print(
+                    f"{name:8} {concurrency:>4} {cpu / args.calls * 1e3:>12.3f} {wall / args.calls * 1e3:>13.3f}"
+                )
     finally:
         child.terminate()
         child.wait(timeout=10)
