@@ -1,0 +1,1 @@
+"""QuantumLayer Federation 2 gateway."""
