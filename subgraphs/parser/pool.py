@@ -14,7 +14,6 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -71,8 +70,7 @@ class _Worker:
         except Exception:  # already gone
             pass
         self.process.join(timeout=2)
-        # The parent end is left to the thread that may still be blocked in recv():
-        # it sees EOF now that the child is gone, and the connection is closed on collection.
+        self.conn.close()
 
 
 class ParserPool:
@@ -84,7 +82,6 @@ class ParserPool:
         self._ctx = mp.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
-        self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="parser-recv")
         self.restarts = 0
 
     async def start(self) -> None:
@@ -107,7 +104,6 @@ class ParserPool:
             else:
                 worker.conn.close()
         self._all.clear()
-        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def __aenter__(self) -> ParserPool:
         await self.start()
@@ -124,25 +120,47 @@ class ParserPool:
         self.restarts += 1
         return fresh
 
+    def worker_pids(self) -> list[int]:
+        """PIDs of the live workers (benchmarks read their CPU time)."""
+        return [w.process.pid for w in self._all if w.process.pid is not None]
+
+    async def _exchange(self, worker: _Worker, job: Job) -> tuple[str, object]:
+        """Send ``job`` and wait for the answer without a thread: the loop watches the pipe."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[tuple[str, object]] = loop.create_future()
+        fd = worker.conn.fileno()
+
+        def readable() -> None:
+            loop.remove_reader(fd)
+            if answer.done():
+                return
+            try:
+                answer.set_result(worker.conn.recv())
+            except BaseException as exc:  # EOF when the worker died; surfaced to the caller
+                answer.set_exception(exc)
+
+        worker.conn.send(job)
+        loop.add_reader(fd, readable)
+        try:
+            return await asyncio.wait_for(answer, timeout=self.timeout_s)
+        finally:
+            loop.remove_reader(fd)
+
     async def analyze(self, job: Job) -> ParseResult:
         if self._idle is None:
             raise RuntimeError("ParserPool.start() was not awaited")
         worker = await self._idle.get()
-        loop = asyncio.get_running_loop()
         healthy = True
         started = time.monotonic()
         try:
             try:
-                worker.conn.send(job)
-                status, payload = await asyncio.wait_for(
-                    loop.run_in_executor(self._threads, worker.conn.recv), timeout=self.timeout_s
-                )
+                status, payload = await self._exchange(worker, job)
             except TimeoutError:
                 healthy = False
                 log.warning("parse of %s (%s) timed out after %.1fs", job.path or "<source>", job.language,
                             time.monotonic() - started)
                 raise ParseFailure("PARSE_TIMEOUT", f"Parsing timed out after {self.timeout_s:g}s") from None
-            except (EOFError, OSError, BrokenPipeError) as exc:
+            except (EOFError, OSError) as exc:
                 healthy = False
                 log.error("parser worker died on %s (%s): %r", job.path or "<source>", job.language, exc)
                 raise ParseFailure("PARSE_FAILED", "The parser worker crashed on this file") from None
