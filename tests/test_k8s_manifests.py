@@ -32,7 +32,7 @@ def test_services_select_deployments_and_ports_match() -> None:
     docs = load_all()
     workloads = {d["metadata"]["name"]: d for d in docs if d["kind"] in ("Deployment", "StatefulSet")}
     services = [d for d in docs if d["kind"] == "Service"]
-    assert {s["metadata"]["name"] for s in services} >= {"gateway", "parser", "postgres", "redis"}
+    assert {s["metadata"]["name"] for s in services} >= {"gateway", "parser", "llm", "postgres", "redis"}
     for svc in services:
         selector = svc["spec"]["selector"]
         matches = [w for w in workloads.values()
@@ -45,7 +45,7 @@ def test_services_select_deployments_and_ports_match() -> None:
 
 def test_app_containers_use_real_commands_ports_and_probes() -> None:
     settings = Settings()
-    expected_ports = {"parser": settings.parser_port, "gateway": settings.gateway_port}
+    expected_ports = {"parser": settings.parser_port, "gateway": settings.gateway_port, "llm": settings.llm_port}
     for doc in load_all():
         name = doc["metadata"]["name"]
         if doc["kind"] != "Deployment" or name not in expected_ports:
