@@ -153,9 +153,10 @@ class LLMSettings(BaseSettings):
     user_tokens_per_minute: int | None = None
     latency_ewma_alpha: float = 0.3
     max_prompt_chars: int = 2_000_000
-    #: Wait for the generation row before answering (durable even if the process dies right after,
-    #: at the cost of a database round trip per request). Default: written behind the response.
-    persist_before_response: bool = False
+    #: Wait for the generation row before answering, so a crash right after cannot lose a billed
+    #: generation (the default: usage is money). ``false`` writes behind the response, saving a
+    #: database round trip per request at the risk of losing rows that were not yet written.
+    persist_before_response: bool = True
     #: Prefix of every Redis key (circuits, quotas, cache): lets deployments share one Redis.
     redis_prefix: str = "ql:llm:"
 
