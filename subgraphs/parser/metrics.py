@@ -430,9 +430,15 @@ class CaptureSink:
         return taken
 
     def prime(self, source: bytes, language: str) -> None:
-        global _cache_source, _cache_language, _cache_index
-        index = _index_from_captures(self._captures, self.prefix)
-        _cache_source, _cache_language, _cache_index = source, language, index
+        prime_captures(source, language, self._captures, self.prefix)
+
+
+def prime_captures(source: bytes, language: str, captures: Mapping[str, Sequence[Node]],
+                   prefix: str = CAPTURE_PREFIX) -> None:
+    """Like :meth:`CaptureSink.prime`, for a caller that gathered the ``prefix`` captures itself."""
+    global _cache_source, _cache_language, _cache_index
+    index = _index_from_captures(captures, prefix)
+    _cache_source, _cache_language, _cache_index = source, language, index
 
 
 def _build_index(root: Node, language: str) -> _FileIndex:
@@ -577,17 +583,18 @@ def code_line_count(tree: Tree, source: bytes, language: str) -> int:
     if not nonblank:
         return 0
     comment_only = 0
+    rfind, find = source.rfind, source.find
     for start, end in _index(tree.root_node, source, language).comments:
-        line_start = source.rfind(b"\n", 0, start) + 1
-        if line_start != start and source[line_start:start].strip():
+        line_start = rfind(b"\n", 0, start) + 1
+        if line_start != start and not source[line_start:start].isspace():
             continue  # code before the comment
-        line_end = source.find(b"\n", end)
-        tail_blank = not source[end:line_end if line_end >= 0 else len(source)].strip()
-        body = source[start:end].rstrip(b"\r\n")
-        if b"\n" not in body:
+        line_end = find(b"\n", end)
+        tail_blank = line_end == end or not source[end:line_end if line_end >= 0 else len(source)].strip()
+        newline = find(b"\n", start, end)
+        if newline < 0 or not source[newline:end].strip(b"\r\n"):  # a one-line comment
             comment_only += tail_blank
         else:
-            comment_only += _nonblank_lines(body) - (0 if tail_blank else 1)
+            comment_only += _nonblank_lines(source[start:end].rstrip(b"\r\n")) - (0 if tail_blank else 1)
     return nonblank - comment_only
 
 

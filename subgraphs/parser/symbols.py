@@ -4,6 +4,10 @@ Each language with symbol support has ``queries/<language>.scm``, package data
 loaded once per process and compiled into one :class:`tree_sitter.Query`.
 A single ``QueryCursor.matches`` pass over the tree yields everything; Python
 only post-processes the (few) matched nodes, it never walks the whole tree.
+The metrics patterns (:func:`metrics.query_text`, captures prefixed ``m.``)
+are appended to the same query, so that this one pass also primes the
+metrics index (:func:`metrics.prime_captures`) and ``metrics.py`` needs no
+traversal of its own; a query pass costs ~30 ms/MB whatever it captures.
 
 Capture conventions used by the query files:
 
@@ -61,10 +65,13 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 
 from tree_sitter import Node, Query, QueryCursor, Tree
 
 from subgraphs.parser.languages import get_language
+from subgraphs.parser.metrics import CAPTURE_PREFIX, prime_captures
+from subgraphs.parser.metrics import query_text as metrics_query_text
 from subgraphs.parser.model import SymbolInfo, SymbolKind
 
 _QUERY_PACKAGE = "subgraphs.parser"
@@ -137,12 +144,31 @@ def symbol_languages() -> frozenset[str]:
 
 
 @cache
-def _query(language: str) -> Query | None:
-    """The compiled query of a language (once per process), or None without a query file."""
+def _query(language: str) -> tuple[Query, int] | None:
+    """The compiled query of a language (once per process), or None without a query file.
+
+    The metrics patterns (:func:`metrics.query_text`) are appended so that one
+    pass over the tree serves both; the second item is the index of the first
+    metrics pattern (the pattern count when they could not be appended).
+    """
     if language not in symbol_languages():
         return None
     text = _query_text(language)
-    return Query(get_language(language), text) if text else None
+    if not text:
+        return None
+    lang = get_language(language)
+    try:
+        extra = metrics_query_text(language)
+        combined = Query(lang, text + "\n" + extra) if extra else None
+    except Exception:  # pragma: no cover - metrics then run a pass of their own
+        combined = None
+    if combined is not None:
+        own = len(text) + 1
+        first = next((i for i in range(combined.pattern_count) if combined.start_byte_for_pattern(i) >= own),
+                     combined.pattern_count)
+        return combined, first
+    query = Query(lang, text)
+    return query, query.pattern_count
 
 
 def _text(node: Node) -> str:
@@ -187,14 +213,42 @@ def _python_docstring(definition: Node) -> str | None:
         literal = statement.named_child(0)
         if literal is None:
             return None
-        if literal.type not in ("string", "concatenated_string"):
+        kind = literal.type
+        if kind not in ("string", "concatenated_string"):
             return None
-        try:
-            value = ast.literal_eval(_text(literal))
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return None
+        raw = literal.text or b""
+        value: object = _plain_string_value(raw) if kind == "string" else None
+        if value is None:
+            try:
+                value = ast.literal_eval(raw.decode("utf-8", "replace"))
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return None
         return inspect.cleandoc(value) if isinstance(value, str) else None
     return None
+
+
+def _plain_string_value(raw: bytes) -> str | None:
+    """The value of a string literal without prefix or escapes, as ``ast.literal_eval`` gives it; else None.
+
+    Most docstrings are such literals (``\"\"\"text\"\"\"``): their value is the text between the quotes, so
+    compiling them is not needed.  Anything else (prefixes, backslashes, CR line ends that the tokenizer
+    would translate, NUL bytes) returns None and goes through ``literal_eval``.
+    """
+    quote = raw[:3]
+    if quote == b'"""' or quote == b"'''":
+        if len(raw) < 6 or raw.find(quote, 3) != len(raw) - 3:  # the first closing quotes end it
+            return None
+        inner = raw[3:-3]
+    else:
+        quote = raw[:1]
+        if (quote != b'"' and quote != b"'") or len(raw) < 2 or raw.find(quote, 1) != len(raw) - 1:
+            return None
+        inner = raw[1:-1]
+        if b"\n" in inner:
+            return None
+    if b"\\" in inner or b"\r" in inner or b"\0" in inner:
+        return None
+    return inner.decode("utf-8", "replace")
 
 
 def _comment_docstring(definition: Node, language: str) -> str | None:
@@ -261,20 +315,45 @@ def _collect(tree: Tree, source: bytes, language: str) -> _Found:
     if last is not None and last[0] is tree and last[1] is source and last[2] == language:
         return last[3]
     found = _Found([], [], [], [])
-    query = _query(language)
-    if query is not None:
+    compiled = _query(language)
+    if compiled is not None:
+        query, first_metric = compiled
+        # matches of each metrics pattern, kept as they come (cheapest per match), flattened afterwards
+        buckets: list[list[dict[str, list[Node]]]] = [[] for _ in range(query.pattern_count - first_metric)]
         try:
-            _run_query(query, tree, found)
+            _run_query(query, first_metric, tree, found, buckets)
         except Exception:  # pragma: no cover - a query problem must never break analysis
             found = _Found([], [], [], [])
+        else:
+            if buckets:
+                prime_captures(source, language, _flatten(buckets), CAPTURE_PREFIX)
     _last = (tree, source, language, found)
     return found
 
 
-def _run_query(query: Query, tree: Tree, found: _Found) -> None:
+def _flatten(buckets: list[list[dict[str, list[Node]]]]) -> dict[str, list[Node]]:
+    """The nodes of each capture name over all matches (per pattern, in match order)."""
+    out: dict[str, list[Node]] = {}
+    for bucket in buckets:
+        if not bucket:
+            continue
+        for name in sorted({name for captures in bucket for name in captures}):
+            nodes = [node for captures in bucket for node in captures.get(name, ())]
+            if name in out:
+                out[name].extend(nodes)
+            else:
+                out[name] = nodes
+    return out
+
+
+def _run_query(query: Query, first_metric: int, tree: Tree, found: _Found,
+               metric_buckets: list[list[dict[str, list[Node]]]]) -> None:
     defs, params, imports = found.defs, found.params, found.imports
     seen: dict[tuple[int, int, str], _Def] = {}
-    for _pattern, captures in QueryCursor(query).matches(tree.root_node):
+    for pattern, captures in QueryCursor(query).matches(tree.root_node):
+        if pattern >= first_metric:  # a metrics pattern: handed over to metrics.py
+            metric_buckets[pattern - first_metric].append(captures)
+            continue
         if "param" in captures:
             params.extend(captures["param"])
             continue
@@ -333,6 +412,9 @@ def _run_query(query: Query, tree: Tree, found: _Found) -> None:
         defs.append(definition)
 
 
+_START_BYTE = attrgetter("start_byte")
+
+
 def _assign_params(defs: list[_Def], params: list[Node]) -> dict[int, list[str]]:
     """Parameter names per definition index (innermost enclosing ``@params`` node wins)."""
     owners = sorted(
@@ -342,13 +424,15 @@ def _assign_params(defs: list[_Def], params: list[Node]) -> dict[int, list[str]]
     if not owners:
         return result
     starts = [o[0] for o in owners]
-    for param in sorted(params, key=lambda n: n.start_byte):
+    bisect_right = bisect.bisect_right
+    for param in sorted(params, key=_START_BYTE):
         start, end = param.start_byte, param.end_byte
-        index = bisect.bisect_right(starts, start) - 1
+        index = bisect_right(starts, start) - 1
         while index >= 0:
             o_start, o_end, owner = owners[index]
             if o_start <= start and end <= o_end:
-                name = _WS.sub(b" ", param.text or b"").decode("utf-8", "replace").strip()
+                # runs of whitespace collapsed to one space (bytes.split() splits on exactly what rb"\s" matches)
+                name = b" ".join((param.text or b"").split()).decode("utf-8", "replace").strip()
                 if name:
                     bucket = result.setdefault(owner, [])
                     if name not in bucket:
@@ -360,11 +444,11 @@ def _assign_params(defs: list[_Def], params: list[Node]) -> dict[int, list[str]]
 
 def extract_symbols(tree: Tree, source: bytes, language: str) -> list[tuple[SymbolInfo, Node]]:
     """Symbols of a parsed file with their definition nodes, in source order."""
+    found = _collect(tree, source, language)  # first: the same pass feeds the metrics and the imports
     if language == "python" and tree.root_node.has_error:
         fallback = _python_ast_symbols(tree, source)
         if fallback is not None:
             return fallback
-    found = _collect(tree, source, language)
     defs, params = list(found.defs), found.params
     if not defs:
         return []

@@ -39,3 +39,13 @@ async def test_parallel_workers_return_each_result() -> None:
         sources = [f"def f{i}(a):\n    return a + {i}\n" for i in range(20)]
         results = await asyncio.gather(*(pool.analyze(Job(s, None, "python")) for s in sources))
         assert [r.symbols[0].name for r in results] == [f"f{i}" for i in range(20)]
+
+
+def test_wire_format_round_trips_every_field() -> None:
+    from subgraphs.parser.analyze import analyze
+    from subgraphs.parser.model import from_wire, to_wire
+
+    source = 'import pickle\n\ndef f(a, *b):\n    """Doc."""\n    return pickle.loads(a) if a else eval(b)\nx = (\n'
+    result = analyze(source, None, "python")
+    assert result.symbols and result.findings and result.syntax_errors
+    assert from_wire(to_wire(result)) == result
