@@ -12,7 +12,6 @@ it only looks at the merged tree.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import orjson
@@ -38,6 +37,7 @@ from graphql import (
 )
 
 from gateway.execution.fetcher import SubgraphFetcher, SubgraphFetchError
+from gateway.planning import TYPENAME_ALIAS_KEY
 from gateway.planning.nodes import (
     FetchNode,
     FlattenNode,
@@ -50,7 +50,6 @@ from gateway.planning.nodes import (
 from gateway.supergraph import Supergraph
 
 _PROPAGATE = object()
-_ALIAS = re.compile(r"^_fa\d+__(.+)$")
 
 
 def _merge(target: dict[str, Any], source: dict[str, Any], concrete: set[str] | None) -> None:
@@ -82,22 +81,14 @@ def _merge(target: dict[str, Any], source: dict[str, Any], concrete: set[str] | 
             target[k] = v
 
 
-def _unalias(v: Any) -> Any:
-    """Undo the planner's ``_fa<n>__key`` aliases (used only to keep subgraph queries valid)."""
+def _unalias(v: Any, aliases: dict[str, str]) -> Any:
+    """Undo the planner's ``_fa<n>__key`` aliases (used only to keep subgraph queries valid;
+    ``aliases`` lists exactly those, so a client's own ``_fa1__x`` key is left alone)."""
     if isinstance(v, list):
-        return [_unalias(x) for x in v]
+        return [_unalias(x, aliases) for x in v]
     if isinstance(v, dict):
-        out: dict[str, Any] = {}
-        for k, x in v.items():
-            m = _ALIAS.match(k) if k.startswith("_fa") else None
-            out[m.group(1) if m is not None else k] = _unalias(x)
-        return out
+        return {aliases.get(k, k): _unalias(x, aliases) for k, x in v.items()}
     return v
-
-
-def _unalias_key(key: str) -> str:
-    m = _ALIAS.match(key) if key.startswith("_fa") else None
-    return m.group(1) if m is not None else key
 
 
 class _Run:
@@ -110,6 +101,7 @@ class _Run:
         self.fetcher = fetcher
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
+        self.failed: set[int] = set()  # id()s of objects whose entity fetch was nulled by an error
         concrete = sg._cache.get("concrete")
         if concrete is None:
             concrete = sg._cache["concrete"] = {n for n, t in sg.types.items() if t.kind == "object"}
@@ -163,12 +155,22 @@ class _Run:
             return
         for err in resp.get("errors") or ():
             self.errors.append(
-                _sub_error(err, fetch.service_name, err.get("path") if isinstance(err, dict) else None)
+                _sub_error(
+                    err,
+                    fetch.service_name,
+                    err.get("path") if isinstance(err, dict) else None,
+                    fetch.aliases,
+                )
             )
         data = resp.get("data")
+        if data is None and any(isinstance(e, dict) and e.get("path") for e in resp.get("errors") or ()):
+            # a non-null root field failed and the subgraph nulled its whole data: the null
+            # propagates to the client's data as well (GraphQL spec, "Handling Field Errors");
+            # its sibling root fields are not "missing" -- the subgraph's error reports it
+            self.failed.add(id(self.data))
         if isinstance(data, dict):
-            if "_fa" in fetch.operation:
-                data = _unalias(data)
+            if fetch.aliases:
+                data = _unalias(data, fetch.aliases)
             _merge(self.data, data, self.concrete)
 
     async def entity_fetch(self, path: list[str], fetch: FetchNode) -> None:
@@ -204,9 +206,9 @@ class _Run:
         resp = await self._send(fetch, self._body(fetch, {"representations": reps}))
         if resp is None:
             return
+        errored: set[int] = set()  # entities some error of this fetch points into
         for err in resp.get("errors") or ():
             epath = err.get("path") if isinstance(err, dict) else None
-            new_path = None
             if (
                 isinstance(epath, list)
                 and len(epath) >= 2
@@ -214,13 +216,21 @@ class _Run:
                 and isinstance(epath[1], int)
             ):
                 if 0 <= epath[1] < len(targets) and targets[epath[1]]:
-                    new_path = [*targets[epath[1]][0][1], *epath[2:]]
-            elif found:
-                new_path = list(found[0][1])
-            self.errors.append(_sub_error(err, fetch.service_name, new_path))
+                    errored.add(epath[1])
+                    # one representation may stand for several positions of the response (it
+                    # was deduplicated): the field raised at each of them (GraphQL spec,
+                    # "Handling Field Errors": an error per field position that failed)
+                    for _, client_path in targets[epath[1]]:
+                        self.errors.append(
+                            _sub_error(err, fetch.service_name, [*client_path, *epath[2:]], fetch.aliases)
+                        )
+                    continue
+                self.errors.append(_sub_error(err, fetch.service_name, None))
+                continue
+            self.errors.append(_sub_error(err, fetch.service_name, list(found[0][1]) if found else None))
         data = resp.get("data")
-        if isinstance(data, dict) and "_fa" in fetch.operation:
-            data = _unalias(data)
+        if isinstance(data, dict) and fetch.aliases:
+            data = _unalias(data, fetch.aliases)
         entities = data.get("_entities") if isinstance(data, dict) else None
         if not isinstance(entities, list):
             if not resp.get("errors"):
@@ -232,18 +242,36 @@ class _Run:
                 )
             return
         for i, ent in enumerate(entities):
-            if i >= len(targets) or not isinstance(ent, dict):
+            if i >= len(targets):
+                continue
+            if ent is None and i in errored:
+                # a non-null field of this entity failed and the subgraph propagated the null up
+                # to the entity: per the spec the null continues from this object's position
+                # in the client's response (to its nearest nullable ancestor), and the subgraph's
+                # error already reports it -- fields of the failed fetch are not "missing"
+                for obj, _ in targets[i]:
+                    self.failed.add(id(obj))
+                continue
+            if not isinstance(ent, dict):
                 continue
             for obj, _ in targets[i]:
                 _merge(obj, ent, self.concrete)
 
 
-def _sub_error(err: Any, service: str, path: list[Any] | None) -> dict[str, Any]:
+def _client_key(key: str, aliases: dict[str, str] | None) -> str:
+    if key == TYPENAME_ALIAS_KEY:
+        return "__typename"
+    return aliases.get(key, key) if aliases else key
+
+
+def _sub_error(
+    err: Any, service: str, path: list[Any] | None, aliases: dict[str, str] | None = None
+) -> dict[str, Any]:
     if not isinstance(err, dict):
         return {"message": str(err), "extensions": {"serviceName": service}}
     out: dict[str, Any] = {"message": err.get("message", "subgraph error")}
     if path:
-        out["path"] = [_unalias_key(p) if isinstance(p, str) else p for p in path]
+        out["path"] = [_client_key(p, aliases) if isinstance(p, str) else p for p in path]
     ext = dict(err.get("extensions") or {})
     ext.setdefault("serviceName", service)
     out["extensions"] = ext
@@ -322,7 +350,9 @@ class _Shaper:
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any],
         errors: list[dict[str, Any]],
+        failed: set[int] | None = None,
     ) -> None:
+        self.failed = failed or set()
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
@@ -368,7 +398,9 @@ class _Shaper:
                     continue
                 if isinstance(s, FieldNode):
                     key = s.alias.value if s.alias else s.name.value
-                    out.setdefault(key, []).append(s)
+                    lst = out.setdefault(key, [])
+                    if not any(n is s for n in lst):  # one node reached twice merges with itself
+                        lst.append(s)
                 elif isinstance(s, InlineFragmentNode):
                     if self._applies(obj_type, s.type_condition.name.value if s.type_condition else None):
                         self.collect(obj_type, [s.selection_set], out)
@@ -392,6 +424,8 @@ class _Shaper:
         raw: dict[str, Any],
         path: list[str | int],
     ) -> dict[str, Any] | None:
+        if id(raw) in self.failed:
+            return None
         fields: dict[str, list[FieldNode]] = {}
         self.collect(obj_type, sets, fields)
         result: dict[str, Any] = {}
@@ -407,7 +441,8 @@ class _Shaper:
             if fdef is None:
                 continue
             subs = [n.selection_set for n in nodes if n.selection_set is not None]
-            v = self.value(fdef.type, subs, raw.get(key), [*path, key], f"{obj_type.name}.{name}")
+            rkey = TYPENAME_ALIAS_KEY if key == "__typename" else key
+            v = self.value(fdef.type, subs, raw.get(rkey), [*path, key], f"{obj_type.name}.{name}")
             if v is _PROPAGATE:
                 return None
             result[key] = v
@@ -492,7 +527,7 @@ async def execute_plan(
     else:
         root = schema.query_type
     assert root is not None
-    shaper = _Shaper(schema, plan.fragments, variables, run.errors)
+    shaper = _Shaper(schema, plan.fragments, variables, run.errors, run.failed)
     data = shaper.object(root, [op.selection_set], run.data, [])
     out: dict[str, Any] = {"data": data}
     if run.errors:

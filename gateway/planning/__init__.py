@@ -14,10 +14,11 @@ from gateway.planning.nodes import (
     RepSpec,
     SequenceNode,
 )
-from gateway.planning.planner import PlanningError, build_plan
+from gateway.planning.planner import TYPENAME_ALIAS_KEY, PlanningError, build_plan
 from gateway.supergraph import Supergraph
 
 __all__ = [
+    "TYPENAME_ALIAS_KEY",
     "FetchNode",
     "FlattenNode",
     "ParallelNode",

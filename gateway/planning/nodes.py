@@ -55,6 +55,8 @@ class FetchNode:
     operation_kind: str = "query"
     reps: dict[str, RepSpec] | None = None
     group_id: int = 0
+    # response keys the operation renamed to keep it valid (alias -> the client's key)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_entity_fetch(self) -> bool:

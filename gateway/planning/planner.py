@@ -28,7 +28,12 @@ How it works, in short:
   fields get ``_fed_`` aliases whenever they could clash with the client's response keys.
 * Plans never look at variable values: @skip/@include with variables are forwarded to the
   subgraph fields (and re-applied by the executor when shaping the response); literal ones are
-  applied while planning.
+  applied while planning.  A subgraph field is fetched exactly when the client selects it
+  (GraphQL CollectFields): under the conjunction of its own and its enclosing fragments'
+  conditions (repeated @include/@skip go on condition-only inline fragments), and, when the
+  field is selected several times under different conditions, under their disjunction (one
+  copy per alternative; each occurrence's sub-fields keep that occurrence's conditions).  So a
+  subgraph never runs -- and never fails on -- a field the client did not select.
 """
 
 from __future__ import annotations
@@ -75,8 +80,18 @@ from gateway.supergraph import FieldGraph, KeyDef, Supergraph
 
 INF = float("inf")
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+# Subgraph response key of a client field aliased ``__typename`` (``__typename: name``): every
+# subgraph selection carries the real ``__typename`` for the planner/executor.
+TYPENAME_ALIAS_KEY = "_fed_typename_alias"
+# A field selected under several alternative conditions is rendered once per alternative; past
+# this many copies of one sub-selection it is fetched unconditionally instead.
+MAX_RENDER_COPIES = 16
 
 SelSets = list[tuple[SelectionSetNode, tuple[DirectiveNode, ...]]]
+# When a subgraph field is fetched: any of these conjunctions of @skip/@include holds (a field
+# selected several times is included when ANY occurrence is -- GraphQL CollectFields);
+# () means unconditionally.
+Alts = tuple[tuple[DirectiveNode, ...], ...]
 # how to enter an entity in another subgraph: ("route", chain of keys the current fetch has) or
 # ("key", [(graph, key)]) whose key fields are planned first like @requires
 Hop = tuple[str, list[tuple[str, KeyDef]]]
@@ -95,9 +110,15 @@ def internal_key(node: FieldNode, taken: frozenset[str] = frozenset()) -> str:
     """
     name = node.name.value
     if not node.arguments:
-        return f"_fed_{name}" if name in taken else name
-    text = ",".join(print_ast(a) for a in node.arguments)
-    return f"_fed_{name}_{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+        if name not in taken:
+            return name
+        key = f"_fed_{name}"
+    else:
+        text = ",".join(print_ast(a) for a in node.arguments)
+        key = f"_fed_{name}_{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    while key in taken:  # the client itself uses this (unlikely) response key
+        key += "_"
+    return key
 
 
 def _taken_keys(document: DocumentNode) -> frozenset[str]:
@@ -106,8 +127,23 @@ def _taken_keys(document: DocumentNode) -> frozenset[str]:
 
     class _V(Visitor):
         def enter_field(self, node: FieldNode, *_args: object) -> None:
+            key = node.alias.value if node.alias is not None else node.name.value
             if (node.alias is not None and node.alias.value != node.name.value) or node.arguments:
-                out.add(node.alias.value if node.alias is not None else node.name.value)
+                out.add(key)
+            if key.startswith("_fed_"):
+                out.add(key)  # internal keys must never collide with a client's response key
+
+    visit(document, _V())
+    return frozenset(out)
+
+
+def _response_keys(document: DocumentNode) -> frozenset[str]:
+    """Every response key the client's document uses (planner aliases must avoid them)."""
+    out: set[str] = set()
+
+    class _V(Visitor):
+        def enter_field(self, node: FieldNode, *_args: object) -> None:
+            out.add(node.alias.value if node.alias is not None else node.name.value)
 
     visit(document, _V())
     return frozenset(out)
@@ -128,9 +164,7 @@ class FieldSel:
 
     __slots__ = ("args", "conds", "key", "name", "stype", "sub")
 
-    def __init__(
-        self, key: str, name: str, args: tuple, conds: tuple[DirectiveNode, ...], stype: str = ""
-    ) -> None:
+    def __init__(self, key: str, name: str, args: tuple, conds: Alts, stype: str = "") -> None:
         self.key = key
         self.name = name
         self.args = args
@@ -158,13 +192,10 @@ class SelSet:
         if "__typename" not in self.fields:
             self.fields["__typename"] = FieldSel("__typename", "__typename", (), (), "String!")
 
-    def add_field(
-        self, key: str, name: str, args: tuple, conds: tuple[DirectiveNode, ...], stype: str = ""
-    ) -> FieldSel:
+    def add_field(self, key: str, name: str, args: tuple, conds: Alts, stype: str = "") -> FieldSel:
         existing = self.fields.get(key)
         if existing is not None:
-            if existing.conds != conds:
-                existing.conds = ()  # fetched unconditionally; the executor applies the client's
+            existing.conds = _or(existing.conds, conds)
             return existing
         fs = self.fields[key] = FieldSel(key, name, args, conds, stype)
         return fs
@@ -178,12 +209,12 @@ class SelSet:
                 out.setdefault(k, []).extend(lst)
         return out
 
-    def render(self, counter: list[int] | None = None) -> str:
+    def render(self, counter: _Aliases | None = None) -> str:
         """Print as GraphQL.  Fields that share a response key across type fragments but would
         not merge (different subgraph types, e.g. ``ID`` vs ``ID!``) get an ``_fa<n>__`` alias
         that the executor strips again."""
         if counter is None:
-            counter = [0]
+            counter = _Aliases()
         parts: list[str] = [_render_field(fs, fs.key, counter) for fs in self.fields.values()]
         seen: dict[str, list[FieldSel]] = {k: [fs] for k, fs in self.fields.items()}
         for t, sub in self.frags.items():
@@ -192,8 +223,7 @@ class SelSet:
                 key = k
                 prev = seen.get(k)
                 if prev is not None and not all(_mergeable(fs, p) for p in prev):
-                    counter[0] += 1
-                    key = f"_fa{counter[0]}__{k}"
+                    key = counter.new(k)
                 else:
                     seen.setdefault(k, []).append(fs)
                 inner.append(_render_field(fs, key, counter))
@@ -204,7 +234,7 @@ class SelSet:
 
     def variables(self, out: set[str]) -> None:
         for fs in self.fields.values():
-            for node in (*fs.args, *fs.conds):
+            for node in (*fs.args, *(d for conj in fs.conds for d in conj)):
                 _collect_vars(node, out)
             if fs.sub is not None:
                 fs.sub.variables(out)
@@ -212,15 +242,85 @@ class SelSet:
             sub.variables(out)
 
 
-def _render_field(fs: FieldSel, key: str, counter: list[int]) -> str:
-    s = fs.name if key == fs.name else f"{key}: {fs.name}"
+class _Aliases:
+    """The ``_fa<n>__`` aliases one rendered operation uses (alias -> response key); they avoid
+    every response key of the client's document, so the executor never renames a client's key."""
+
+    def __init__(self, avoid: frozenset[str] = frozenset()) -> None:
+        self.n = 0
+        self.avoid = avoid
+        self.map: dict[str, str] = {}
+        self.copies = 1  # how many times the selection being rendered is repeated in the text
+
+    def new(self, key: str) -> str:
+        while True:
+            self.n += 1
+            alias = f"_fa{self.n}__{key}"
+            if alias not in self.avoid:
+                self.map[alias] = key
+                return alias
+
+
+def _render_field(fs: FieldSel, key: str, counter: _Aliases) -> str:
+    head = fs.name if key == fs.name else f"{key}: {fs.name}"
     if fs.args:
-        s += "(" + ", ".join(print_ast(a) for a in fs.args) + ")"
-    for d in fs.conds:
-        s += " " + print_ast(d)
-    if fs.sub is not None:
-        s += " " + fs.sub.render(counter)
-    return s
+        head += "(" + ", ".join(print_ast(a) for a in fs.args) + ")"
+    alts = fs.conds
+    if fs.sub is not None and len(alts) > 1 and counter.copies * len(alts) > MAX_RENDER_COPIES:
+        # alternatives repeat the sub-selection; nested ones would multiply the text: fetch
+        # unconditionally instead (the executor still applies the client's conditions)
+        alts = ()
+    saved = counter.copies
+    counter.copies *= max(1, len(alts))
+    tail = "" if fs.sub is None else " " + fs.sub.render(counter)
+    counter.copies = saved
+    if not alts:
+        return head + tail
+    out: list[str] = []
+    for conj in alts:
+        # @skip/@include are not repeatable: further ones wrap the field in condition-only
+        # inline fragments (same response shape); several alternatives select the field once
+        # per alternative -- the subgraph merges them (CollectFields)
+        on_field: list[DirectiveNode] = []
+        wrap: list[DirectiveNode] = []
+        for d in conj:
+            (wrap if any(x.name.value == d.name.value for x in on_field) else on_field).append(d)
+        s = head + "".join(" " + print_ast(d) for d in on_field) + tail
+        for d in reversed(wrap):
+            s = f"... {print_ast(d)} {{ {s} }}"
+        out.append(s)
+    return " ".join(out)
+
+
+def _or(a: Alts, b: Alts) -> Alts:
+    """The disjunction of two field conditions (() = unconditional absorbs everything)."""
+    if not a or not b:
+        return ()
+    seen = {_conj_key(c) for c in a}
+    return a + tuple(c for c in b if _conj_key(c) not in seen)
+
+
+def _dkey(d: DirectiveNode) -> tuple[str, str]:
+    """Identity of a @skip/@include condition: its name and its ``if`` value."""
+    arg = next((a for a in d.arguments or () if a.name.value == "if"), None)
+    value = arg.value if arg is not None else None
+    if isinstance(value, VariableNode):
+        return d.name.value, "$" + value.name.value
+    return d.name.value, str(getattr(value, "value", ""))
+
+
+def _conj_key(c: tuple[DirectiveNode, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset(_dkey(d) for d in c)
+
+
+def _alts_of(occs: list[Occ]) -> Alts:
+    """The conditions under which a field selected by ``occs`` is needed: any occurrence's."""
+    out: dict[frozenset[tuple[str, str]], tuple[DirectiveNode, ...]] = {}
+    for o in occs:
+        if not o.conds:
+            return ()
+        out.setdefault(_conj_key(o.conds), o.conds)
+    return tuple(out.values())
 
 
 def _mergeable(a: FieldSel, b: FieldSel) -> bool:
@@ -310,14 +410,17 @@ class Planner:
             extra.append(d)
         if not extra:
             return conds
-        merged = (*conds, *extra)
-        names = [d.name.value for d in merged]
-        if len(names) != len(set(names)):
-            return ()  # not expressible on one field: fetch unconditionally
-        return merged
+        # a conjunction (rendering handles repeated @skip/@include); the same condition twice
+        # -- e.g. inherited from a conditional parent occurrence -- is kept once
+        have = {_dkey(d) for d in conds}
+        extra = [d for d in extra if _dkey(d) not in have]
+        return (*conds, *extra) if extra else conds
 
     def collect(self, runtime: str, selsets: SelSets, internal: bool = False) -> dict[str, list[Occ]]:
         out: dict[str, list[Occ]] = {}
+        # the same field node under the same conditions, reached through several occurrences
+        # of its parent (fragments spread in repeated fields), is one occurrence
+        seen: set[tuple[int, frozenset[tuple[str, str]]]] = set()
 
         def walk(ss: SelectionSetNode, conds: tuple[DirectiveNode, ...]) -> None:
             for s in ss.selections:
@@ -329,6 +432,12 @@ class Planner:
                         key = internal_key(s, self.taken)
                     else:
                         key = s.alias.value if s.alias else s.name.value
+                        if key == "__typename" and s.name.value != "__typename":
+                            key = TYPENAME_ALIAS_KEY  # the planner's own __typename keeps its key
+                    ident = (id(s), _conj_key(c))
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
                     out.setdefault(key, []).append(Occ(s, key, c, internal))
                 elif isinstance(s, InlineFragmentNode):
                     if s.type_condition is None or self.sg.type_satisfies(
@@ -786,7 +895,7 @@ class Planner:
             fname = occs[0].node.name.value
             if fname == "__typename":
                 continue
-            conds = occs[0].conds if all(o.conds == occs[0].conds for o in occs) else ()
+            conds = _alts_of(occs)
             self.plan_field(group, sel, path, runtime, key, fname, occs, conds, provided)
 
     def plan_field(
@@ -798,7 +907,7 @@ class Planner:
         key: str,
         fname: str,
         occs: list[Occ],
-        conds: tuple[DirectiveNode, ...],
+        conds: Alts,
         provided: SelectionSetNode | None,
     ) -> None:
         graph = group.graph
@@ -835,7 +944,7 @@ class Planner:
                         selection_set=SelectionSetNode(selections=sub_nodes),
                     )
                     self._keep.append(synthetic)
-                    socc = [Occ(synthetic, key, conds, occs[0].internal)]
+                    socc = [Occ(synthetic, key, (), occs[0].internal)]
                     self._resolve_via(
                         group, sel, path, runtime, key, fname, socc, conds, provided, target, hop
                     )
@@ -852,7 +961,7 @@ class Planner:
         key: str,
         fname: str,
         occs: list[Occ],
-        conds: tuple[DirectiveNode, ...],
+        conds: Alts,
         provided: SelectionSetNode | None,
         target: str | None,
         hop: Hop | None,
@@ -965,7 +1074,7 @@ class Planner:
         key: str,
         fname: str,
         occs: list[Occ],
-        conds: tuple[DirectiveNode, ...],
+        conds: Alts,
         provided: SelectionSetNode | None,
     ) -> None:
         node = occs[0].node
@@ -988,7 +1097,13 @@ class Planner:
             fs.sub = SelSet()
         self.cand_of[id(fs.sub)] = self.candidates(group.graph, runtime, fname, self.cand_of.get(id(sel)))
         subpath = (*path, key, *(["@"] * _list_depth(fd.type)))
-        subs: SelSets = [(o.node.selection_set, ()) for o in occs if o.node.selection_set is not None]
+        # CollectFields drops a skipped occurrence with its whole sub-selection: when the
+        # occurrences' conditions differ, each one's sub-fields carry its conditions (else the
+        # subgraph would run -- and maybe fail on -- fields the client never selected)
+        same = all(o.conds == occs[0].conds for o in occs)
+        subs: SelSets = [
+            (o.node.selection_set, () if same else o.conds) for o in occs if o.node.selection_set is not None
+        ]
         static = self.sub_static(group.graph, runtime, fname, fd)
         self.plan_typed(group, fs.sub, subpath, static, subs, sub_prov, occs[0].internal)
 
@@ -1022,7 +1137,7 @@ class Planner:
                 continue
             if op.operation == OperationType.MUTATION:
                 self.phase += 1
-            conds = occs[0].conds if all(o.conds == occs[0].conds for o in occs) else ()
+            conds = _alts_of(occs)
             best: tuple[float, int, int, str] | None = None
             for i, g in enumerate(self.graphs):
                 if not self.local_ok(g, root, fname, None):
@@ -1063,7 +1178,7 @@ class Planner:
                             root,
                             key,
                             fname,
-                            [Occ(synthetic, key, conds, False)],
+                            [Occ(synthetic, key, (), False)],
                             conds,
                             None,
                         )
@@ -1144,7 +1259,7 @@ def _rep_conflict(have: list[RepField], new: list[RepField]) -> bool:
     return False
 
 
-def _render_group(g: Group, sg: Supergraph, op: OperationDefinitionNode) -> FetchNode:
+def _render_group(g: Group, sg: Supergraph, op: OperationDefinitionNode, avoid: frozenset[str]) -> FetchNode:
     used: set[str] = set()
     g.sel.variables(used)
     defs = [v for v in op.variable_definitions or () if v.variable.name.value in used]
@@ -1154,13 +1269,18 @@ def _render_group(g: Group, sg: Supergraph, op: OperationDefinitionNode) -> Fetc
     if g.reps is None:
         kind = op.operation.value
         head = kind + (f"({var_text})" if var_text else "")
-        return FetchNode(name, f"{head} {g.sel.render()}", usages, kind, None, g.id)
+        aliases = _Aliases(avoid)
+        text = g.sel.render(aliases)
+        return FetchNode(name, f"{head} {text}", usages, kind, None, g.id, aliases.map)
     head = "query($representations: [_Any!]!" + (", " + var_text if var_text else "") + ")"
-    body = "{ _entities(representations: $representations) " + g.sel.render() + " }"
-    return FetchNode(name, f"{head} {body}", usages, "query", g.reps, g.id)
+    aliases = _Aliases(avoid)
+    body = "{ _entities(representations: $representations) " + g.sel.render(aliases) + " }"
+    return FetchNode(name, f"{head} {body}", usages, "query", g.reps, g.id, aliases.map)
 
 
-def _assemble(groups: list[Group], sg: Supergraph, op: OperationDefinitionNode) -> PlanNode | None:
+def _assemble(
+    groups: list[Group], sg: Supergraph, op: OperationDefinitionNode, avoid: frozenset[str] = frozenset()
+) -> PlanNode | None:
     """Turn the fetch groups into Sequence/Parallel/Flatten/Fetch nodes.
 
     Mutation root fields are phases run one after the other.  Within a phase, when every group
@@ -1173,7 +1293,7 @@ def _assemble(groups: list[Group], sg: Supergraph, op: OperationDefinitionNode) 
     seq: list[PlanNode] = []
     for phase in sorted(phases):
         members = phases[phase]
-        nodes = {g.id: _node_of(g, sg, op) for g in members}
+        nodes = {g.id: _node_of(g, sg, op, avoid) for g in members}
         if all(len(g.deps) <= 1 for g in members):
             children: dict[int, list[Group]] = {}
             for g in members:
@@ -1204,8 +1324,8 @@ def _subtree(g: Group, children: dict[int, list[Group]], nodes: dict[int, PlanNo
     return SequenceNode([nodes[g.id], _parallel(kids)])
 
 
-def _node_of(g: Group, sg: Supergraph, op: OperationDefinitionNode) -> PlanNode:
-    fetch = _render_group(g, sg, op)
+def _node_of(g: Group, sg: Supergraph, op: OperationDefinitionNode, avoid: frozenset[str]) -> PlanNode:
+    fetch = _render_group(g, sg, op, avoid)
     return fetch if g.reps is None else FlattenNode(list(g.path), fetch)
 
 
@@ -1239,5 +1359,5 @@ def build_plan(sg: Supergraph, document: DocumentNode, operation_name: str | Non
             selection_set=_SS(selections=tuple(introspection)),
         )
         intro_doc = DocumentNode(definitions=(intro_op, *fragments.values()))
-    node = _assemble(planner.groups, sg, op)
+    node = _assemble(planner.groups, sg, op, _response_keys(document))
     return QueryPlan(operation=op, node=node, fragments=fragments, introspection=intro_doc)
