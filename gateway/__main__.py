@@ -55,6 +55,10 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="development mode: recompose from the live subgraphs' _service { sdl } every few seconds",
     )
     parser.add_argument(
+        "--override-subgraph-url", action="append", default=[], metavar="NAME=URL",
+        help="route subgraph NAME to URL instead of the supergraph's URL (repeatable)",
+    )
+    parser.add_argument(
         "--subgraph", action="append", default=[], metavar="NAME=URL",
         help="a subgraph to poll (repeatable); default: the supergraph's own subgraph URLs",
     )
@@ -90,14 +94,18 @@ def serve(argv: Sequence[str]) -> int:
         }.items()
         if value is not None
     }
+    pairs: dict[str, dict[str, str]] = {"--subgraph": {}, "--override-subgraph-url": {}}
+    for flag, items in (("--subgraph", args.subgraph), ("--override-subgraph-url", args.override_subgraph_url)):
+        for item in items:
+            name, sep, url = item.partition("=")
+            if not sep or not name or not url:
+                print(f"error: {flag} wants NAME=URL, got {item!r}", file=sys.stderr)
+                return EXIT_USAGE
+            pairs[flag][name] = url
+    subgraphs = pairs["--subgraph"]
+    if pairs["--override-subgraph-url"]:
+        overrides["subgraph_url_overrides"] = pairs["--override-subgraph-url"]
     settings = GatewaySettings(**overrides)
-    subgraphs: dict[str, str] = {}
-    for item in args.subgraph:
-        name, sep, url = item.partition("=")
-        if not sep or not name or not url:
-            print(f"error: --subgraph wants NAME=URL, got {item!r}", file=sys.stderr)
-            return EXIT_USAGE
-        subgraphs[name] = url
     if settings.supergraph_path is None and not (settings.poll_subgraphs and subgraphs):
         print("error: --supergraph FILE (or QL_GATEWAY_SUPERGRAPH_PATH) is required, "
               "unless --poll-subgraphs is given with --subgraph NAME=URL", file=sys.stderr)
@@ -107,14 +115,18 @@ def serve(argv: Sequence[str]) -> int:
 
     from common.logging import configure_logging
     from gateway.http import create_app, reloading_pipeline_factory
-    from gateway.supergraph import SupergraphError, load_supergraph
+    from gateway.supergraph import SupergraphError, load_supergraph, override_subgraph_urls
 
     configure_logging(settings.log_level, service="gateway")
+
+    def load(sdl: str) -> Any:
+        return override_subgraph_urls(load_supergraph(sdl), settings.subgraph_url_overrides)
+
     supergraph = None
     if settings.supergraph_path is not None:
         sdl = _read_text(settings.supergraph_path, "supergraph")
         try:
-            supergraph = load_supergraph(sdl)
+            supergraph = load(sdl)
         except SupergraphError as error:
             print(f"error: invalid supergraph {str(settings.supergraph_path)!r}: {error}", file=sys.stderr)
             return EXIT_GRAPHQL_ERROR
@@ -127,6 +139,7 @@ def serve(argv: Sequence[str]) -> int:
         poll_subgraphs=subgraphs if settings.poll_subgraphs else None,
         file_interval_s=settings.supergraph_poll_interval_s,
         poll_interval_s=settings.subgraph_poll_interval_s,
+        load=load,
     )
     app = create_app(settings, factory, background)
     config = uvicorn.Config(

@@ -49,6 +49,9 @@ class GatewaySettings(BaseSettings):
     subgraph_max_connections_per_host: int = Field(default=64, ge=0)  # 0 = unlimited
     subgraph_keepalive_s: float = Field(default=30.0, gt=0)
 
+    # Route subgraphs elsewhere than the supergraph's join__graph URLs (name -> URL).
+    subgraph_url_overrides: dict[str, str] = Field(default_factory=dict)
+
     # Hot reload: watch the supergraph file; in development, recompose from live subgraphs.
     watch_supergraph: bool = True
     supergraph_poll_interval_s: float = Field(default=1.0, gt=0)

@@ -392,12 +392,15 @@ def reloading_pipeline_factory(
     poll_subgraphs: dict[str, str] | None = None,
     file_interval_s: float = 1.0,
     poll_interval_s: float = 5.0,
+    load: Callable[[str], Any] | None = None,
 ) -> tuple[PipelineFactory, list[BackgroundTask]]:
     """Production wiring with hot reload: the transport is opened once and shared by every
     pipeline that a schema change builds; the watchers publish new pipelines to the state."""
     from gateway.reload import SchemaReloader, watch_supergraph_file
     from gateway.reload import poll_subgraphs as poll
     from gateway.supergraph import load_supergraph
+
+    loader = load or load_supergraph
 
     options = PipelineOptions(
         document_cache_size=settings.document_cache_size,
@@ -421,13 +424,13 @@ def reloading_pipeline_factory(
     tasks: list[BackgroundTask] = []
     if supergraph_path is not None:
         async def file_task(state: GatewayState) -> None:
-            await watch_supergraph_file(SchemaReloader(state, build, load_supergraph), supergraph_path,
+            await watch_supergraph_file(SchemaReloader(state, build, loader), supergraph_path,
                                         file_interval_s)
 
         tasks.append(file_task)
     if poll_subgraphs:
         async def poll_task(state: GatewayState) -> None:
-            await poll(SchemaReloader(state, build, load_supergraph), poll_subgraphs, poll_interval_s)
+            await poll(SchemaReloader(state, build, loader), poll_subgraphs, poll_interval_s)
 
         tasks.append(poll_task)
     return open_pipeline, tasks

@@ -11,7 +11,8 @@ removed; descriptions are kept.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -312,6 +313,23 @@ def _spec_of(url: str) -> tuple[str, str]:
     if len(parts) >= 2 and parts[-1].startswith("v"):
         return parts[-2], parts[-1][1:]
     return parts[-1], ""
+
+
+def override_subgraph_urls(supergraph: Supergraph, urls: Mapping[str, str]) -> Supergraph:
+    """Route subgraphs elsewhere than the supergraph says (Apollo Router's ``override_subgraph_url``).
+
+    Supergraphs are composed once with one set of routing URLs; deployments
+    (another port, a cluster's service names) point the gateway elsewhere
+    without recomposing. Unknown names are an error: a typo must not silently
+    keep the old route.
+    """
+    unknown = sorted(set(urls) - set(supergraph.subgraph_urls))
+    if unknown:
+        raise SupergraphError(
+            f"cannot override the URL of unknown subgraph(s) {', '.join(unknown)}; "
+            f"the supergraph has {', '.join(sorted(supergraph.subgraph_urls))}"
+        )
+    return replace(supergraph, subgraph_urls={**supergraph.subgraph_urls, **urls})
 
 
 def load_supergraph(sdl: str) -> Supergraph:

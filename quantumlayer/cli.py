@@ -36,6 +36,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port = args.port or GATEWAY.port(settings)
         cmd = [sys.executable, "-m", "gateway", "--supergraph", str(args.supergraph or SUPERGRAPH),
                "--host", host, "--port", str(port)]
+        # The checked-in supergraph routes to the default ports; route to the configured ones.
+        for name, subgraph in SUBGRAPHS.items():
+            cmd += ["--override-subgraph-url", f"{name}=http://{settings.host}:{subgraph.port(settings)}/graphql"]
         os.execv(sys.executable, cmd)
     spec = SUBGRAPHS.get(args.service)
     if spec is None:
@@ -94,8 +97,10 @@ def cmd_up(args: argparse.Namespace) -> int:
                 exit_code = code or 1
                 stopping = True
         time.sleep(0.2)
+    # SIGTERM, not SIGINT: uvicorn shuts down gracefully on either, and a service still importing
+    # its modules just ends instead of printing a KeyboardInterrupt traceback.
     for _, child in children:
-        _signal_group(child, signal.SIGINT)
+        _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + 10
     for name, child in children:
         try:

@@ -24,6 +24,7 @@ class ServiceSpec:
 
 SUBGRAPHS: dict[str, ServiceSpec] = {
     "llm": ServiceSpec("llm", "subgraphs.llm.app:create_app", "llm_port", "subgraphs.llm.schema:schema"),
+    "agents": ServiceSpec("agents", "subgraphs.agents.app:create_app", "agents_port", "subgraphs.agents.schema:schema"),
     "parser": ServiceSpec("parser", "subgraphs.parser.app:create_app", "parser_port", "subgraphs.parser.schema:schema"),
 }
 GATEWAY = ServiceSpec("gateway", "", "gateway_port")

@@ -65,6 +65,8 @@ start_redis() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 || { log "redis did not start"; exit 1; }
 }
 
+# The agents subgraph's sandbox for generated code (tests prove its isolation).
+need_pkg bwrap bubblewrap
 start_postgres
 configure_postgres
 start_redis

@@ -32,7 +32,7 @@ def test_services_select_deployments_and_ports_match() -> None:
     docs = load_all()
     workloads = {d["metadata"]["name"]: d for d in docs if d["kind"] in ("Deployment", "StatefulSet")}
     services = [d for d in docs if d["kind"] == "Service"]
-    assert {s["metadata"]["name"] for s in services} >= {"gateway", "parser", "llm", "postgres", "redis"}
+    assert {s["metadata"]["name"] for s in services} >= {"gateway", "parser", "llm", "agents", "postgres", "redis"}
     for svc in services:
         selector = svc["spec"]["selector"]
         matches = [w for w in workloads.values()
@@ -45,7 +45,8 @@ def test_services_select_deployments_and_ports_match() -> None:
 
 def test_app_containers_use_real_commands_ports_and_probes() -> None:
     settings = Settings()
-    expected_ports = {"parser": settings.parser_port, "gateway": settings.gateway_port, "llm": settings.llm_port}
+    expected_ports = {"parser": settings.parser_port, "gateway": settings.gateway_port, "llm": settings.llm_port,
+                      "agents": settings.agents_port}
     for doc in load_all():
         name = doc["metadata"]["name"]
         if doc["kind"] != "Deployment" or name not in expected_ports:
@@ -58,3 +59,13 @@ def test_app_containers_use_real_commands_ports_and_probes() -> None:
         if "command" not in container:  # the image's entrypoint is the quantumlayer CLI
             args = build_parser().parse_args(container["args"])
             assert args.command == "serve" and args.service == name and args.port == expected_ports[name]
+
+
+def test_gateway_routes_every_subgraph_to_its_cluster_service() -> None:
+    from quantumlayer.services import SUBGRAPHS
+
+    settings = Settings()
+    (gateway,) = [d for d in load_all() if d["kind"] == "Deployment" and d["metadata"]["name"] == "gateway"]
+    args = gateway["spec"]["template"]["spec"]["containers"][0]["args"]
+    overrides = dict(a.split("=", 1)[1].split("=", 1) for a in args if a.startswith("--override-subgraph-url="))
+    assert overrides == {name: f"http://{name}:{spec.port(settings)}/graphql" for name, spec in SUBGRAPHS.items()}

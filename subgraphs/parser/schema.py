@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from common.errors import CodedError
 from common.federation import federation_schema
 from subgraphs.parser import model
 from subgraphs.parser.languages import LANGUAGES
@@ -136,6 +137,29 @@ def _service(info: Info) -> ParserService:
     return service
 
 
+@strawberry.federation.type(keys=["id"], description="A generated file owned by the agents subgraph; "
+                            "the parser contributes its analysis.")
+class CodeArtifact:
+    id: strawberry.ID
+    source: str = strawberry.federation.field(external=True)
+    path: str = strawberry.federation.field(external=True)
+    language: str = strawberry.federation.field(external=True)
+
+    @strawberry.federation.field(requires=["source", "path", "language"],
+                                 description="Symbols, metrics, findings and syntax errors of this file.")
+    async def analysis(self, info: Info) -> ParseResult:
+        return to_graphql(await _service(info).parse(self.source, self.path, self.language))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID, source: str | None = None, path: str | None = None,
+                          language: str | None = None) -> CodeArtifact:
+        # The router sends the @requires fields with the key; without them there is nothing to analyse.
+        if source is None or path is None or language is None:
+            raise CodedError("CodeArtifact representations must include source, path and language",
+                             "BAD_USER_INPUT")
+        return cls(id=id, source=source, path=path, language=language)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every language that parses offline, and whether it has symbol extraction.")
@@ -159,4 +183,4 @@ class Query:
                 for item in items]
 
 
-schema = federation_schema(query=Query)
+schema = federation_schema(query=Query, types=[CodeArtifact])

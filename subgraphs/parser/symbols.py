@@ -204,7 +204,8 @@ def _python_docstring(definition: Node) -> str | None:
     body = definition.child_by_field_name("body")
     if body is None:
         return None
-    statement: Node | None = body.named_child(0)
+    # named_child(0) raises on an empty body (e.g. `def f(:` at end of file): check the count first
+    statement: Node | None = body.named_child(0) if body.named_child_count else None
     while statement is not None and statement.is_extra:
         statement = statement.next_named_sibling
     if statement is not None:

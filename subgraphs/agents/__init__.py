@@ -1,0 +1,1 @@
+"""The agents subgraph: code-generation tasks run by a generator/validator/tester loop."""
