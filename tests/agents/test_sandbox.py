@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from subgraphs.agents.sandbox import Limits, ProcessSandbox, SandboxError
+from tests.support import require
 
 HERE = Path(__file__).resolve()
 
@@ -32,8 +33,9 @@ async def _wait_gone(*pgrep_args: str) -> int:
     return left
 
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed "
-                                "(scripts/services.sh installs it)")
+@pytest.fixture(autouse=True)
+def _bubblewrap_installed() -> None:
+    require(shutil.which("bwrap") is not None, "bubblewrap not installed (scripts/services.sh installs it)")
 
 
 @pytest.fixture

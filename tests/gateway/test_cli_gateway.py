@@ -108,7 +108,6 @@ def supergraph_file(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
 
 def test_plan_subcommand(supergraph_file: tuple[Path, int], tmp_path: Path) -> None:
-    pytest.importorskip("gateway.planning", reason="core planner not available")
     supergraph, _ = supergraph_file
     query = tmp_path / "q.graphql"
     query.write_text("query A { hello } query B { add(a: 1, b: 2) }")

@@ -19,11 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
+import gateway.supergraph as supergraph_module
 from gateway.config import GatewaySettings
 from gateway.http import create_app, supergraph_pipeline_factory
-
-pytest.importorskip("gateway.execution", reason="core executor not available")
-supergraph_module = pytest.importorskip("gateway.supergraph")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]

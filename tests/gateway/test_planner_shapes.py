@@ -12,13 +12,13 @@ from graphql import parse
 
 from gateway.planning import FetchNode, FlattenNode, PlanningError, QueryPlan, plan_operation
 from gateway.supergraph import Supergraph, load_supergraph
+from tests.support import AUDIT_CASES as CASES
+from tests.support import require
 
 FIXTURES = Path(__file__).parent / "fixtures" / "federation"
 sys.path.insert(0, str(FIXTURES))
 
 from fed_subgraphs import supergraph_sdl  # noqa: E402
-
-CASES = Path("/work/shared/federation-audit/cases.json")
 
 
 @pytest.fixture(scope="module")
@@ -194,8 +194,8 @@ def test_typename_alias_and_abstract_expansion(shapes: Supergraph) -> None:
     ]
 
 
-@pytest.mark.skipif(not CASES.exists(), reason="federation audit cases not available")
 def test_every_audit_query_plans_or_fails_cleanly() -> None:
+    require(CASES.exists(), f"{CASES} not available")
     data = json.loads(CASES.read_text())
     planned = failed = 0
     for suite in data["suites"]:

@@ -14,13 +14,11 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-import pytest
+import lizard
 from tree_sitter import Query, QueryCursor
 
 from subgraphs.parser.languages import get_language, get_parser
 from subgraphs.parser.metrics import symbol_metrics
-
-lizard = pytest.importorskip("lizard")
 
 STEP = 1  # the full stdlib takes ~15 s here; raise to sample every STEP-th file
 THRESHOLD = 0.99
