@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 from strawberry.types import Info
 
@@ -13,25 +11,9 @@ from subgraphs.parser import model
 from subgraphs.parser.languages import LANGUAGES
 from subgraphs.parser.service import ParserService
 
-
-@strawberry.enum(description="What kind of definition a symbol is.")
-class SymbolKind(Enum):
-    FUNCTION = "FUNCTION"
-    METHOD = "METHOD"
-    CLASS = "CLASS"
-    STRUCT = "STRUCT"
-    INTERFACE = "INTERFACE"
-    TRAIT = "TRAIT"
-    ENUM = "ENUM"
-    MODULE = "MODULE"
-
-
-@strawberry.enum(description="How serious a security finding is.")
-class Severity(Enum):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
-    CRITICAL = "CRITICAL"
+# The analysis core's enums are the GraphQL enums: one definition, no mapping between twins.
+strawberry.enum(model.SymbolKind, description="What kind of definition a symbol is.")
+strawberry.enum(model.Severity, description="How serious a security finding is.")
 
 
 @strawberry.type
@@ -43,7 +25,7 @@ class Language:
 
 @strawberry.type
 class Symbol:
-    kind: SymbolKind
+    kind: model.SymbolKind
     name: str
     qualified_name: str
     start_line: int
@@ -67,7 +49,7 @@ class FileMetrics:
 @strawberry.type
 class Finding:
     rule_id: str
-    severity: Severity
+    severity: model.Severity
     cwe: str | None
     message: str
     line: int
@@ -110,7 +92,7 @@ def to_graphql(result: model.ParseResult) -> ParseResult:
     return ParseResult(
         language=result.language,
         symbols=[
-            Symbol(kind=SymbolKind(s.kind.value), name=s.name, qualified_name=s.qualified_name,
+            Symbol(kind=s.kind, name=s.name, qualified_name=s.qualified_name,
                    start_line=s.start_line, end_line=s.end_line, parameters=list(s.parameters),
                    docstring=s.docstring, complexity=s.complexity, max_nesting=s.max_nesting, lines=s.lines)
             for s in result.symbols
@@ -120,7 +102,7 @@ def to_graphql(result: model.ParseResult) -> ParseResult:
                             functions=result.metrics.functions,
                             average_complexity=result.metrics.average_complexity,
                             max_complexity=result.metrics.max_complexity),
-        findings=[Finding(rule_id=f.rule_id, severity=Severity(f.severity.value), cwe=f.cwe, message=f.message,
+        findings=[Finding(rule_id=f.rule_id, severity=f.severity, cwe=f.cwe, message=f.message,
                           line=f.line, column=f.column) for f in result.findings],
         syntax_errors=[SyntaxErrorType(line=e.line, column=e.column, message=e.message) for e in result.syntax_errors],
     )
