@@ -49,6 +49,7 @@ async def open_service(settings: LLMSettings, common: Settings, registry: Collec
         db = Database.from_settings(common)
         stack.push_async_callback(db.dispose)
         store = GenerationStore(db)
+        stack.push_async_callback(store.close)
         await store.migrate()
         kv: KeyValueStore
         circuit_backend: CircuitBackend

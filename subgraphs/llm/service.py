@@ -3,9 +3,10 @@
 The GraphQL layer only translates types; everything a generation goes through
 (validation → cache → user quota → router → usage/cost → one persisted row) is
 here so the mutation, the subscription and the bench share one code path.
-Rows are written behind the response (the client does not wait for the
-database) but ``generation(id)`` and ``usage`` see pending rows, and
-``close()`` drains them.
+A successful generation's row is committed before the response by default
+(``persist_before_response``: a billed generation survives a crash right after
+answering); failed and cancelled ones are written behind. ``generation(id)``
+and ``usage`` see pending rows, and ``close()`` drains them.
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ class LLMService:
             extensions["retryAfter"] = max(1, math.ceil(err.retry_after_s))
         return CodedError(_client_message(failure), _error_code(err.kind), **extensions)
 
-    # -- persistence (write-behind) ---------------------------------------------------------
+    # -- persistence ------------------------------------------------------------------------
 
-    def _persist(self, record: GenerationRecord) -> None:
+    def _persist(self, record: GenerationRecord) -> asyncio.Task[None]:
         self.metrics.generations.labels(record.provider, record.model, record.status).inc()
         if not record.cached:
             self.metrics.tokens.labels(record.provider, record.model, "input").inc(record.input_tokens)
@@ -216,12 +217,17 @@ class LLMService:
         task = asyncio.get_running_loop().create_task(self._save(record))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _persist_now(self, record: GenerationRecord) -> None:
-        """Persist a result the client is about to receive (awaited when ``persist_before_response``)."""
-        self._persist(record)
+        """Persist a result the client is about to receive (awaited when ``persist_before_response``).
+
+        Waits for this row's commit only (not for other requests' rows); concurrent requests share
+        commits in the store. Shielded: a client that goes away does not cancel the write.
+        """
+        task = self._persist(record)
         if self.settings.persist_before_response:
-            await self.flush()
+            await asyncio.shield(task)
 
     async def _save(self, record: GenerationRecord) -> None:
         try:
