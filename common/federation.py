@@ -14,6 +14,7 @@ import strawberry
 from fastapi import FastAPI, Response
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.fastapi import GraphQLRouter
 
 from common.errors import CodedError, MaskUnexpectedErrors
@@ -31,6 +32,14 @@ class FederationSchema(strawberry.federation.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+def _parser_cache() -> ParserCache:
+    return ParserCache(maxsize=512)
+
+
+def _validation_cache() -> ValidationCache:
+    return ValidationCache(maxsize=512)
+
+
 def federation_schema(
     query: type,
     mutation: type | None = None,
@@ -38,13 +47,20 @@ def federation_schema(
     types: Iterable[type] = (),
     extensions: Iterable[Any] = (),
 ) -> FederationSchema:
-    """A Federation 2 schema with unexpected errors masked."""
+    """A Federation 2 schema with unexpected errors masked and parse/validation cached.
+
+    Clients (the gateway above all) repeat the same few operations: caching
+    parse + validation keeps Strawberry's per-request cost well under a
+    millisecond (validation alone is ~1 ms per request otherwise).
+    """
     return FederationSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
-        extensions=[MaskUnexpectedErrors, *extensions],
+        # Factories, not instances: an extension instance holds one request's execution context,
+        # so sharing one across concurrent requests would mix them; the LRU caches are shared anyway.
+        extensions=[MaskUnexpectedErrors, _parser_cache, _validation_cache, *extensions],
     )
 
 

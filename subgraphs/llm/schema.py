@@ -13,7 +13,6 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import Info
 
 from common.errors import CodedError
@@ -298,10 +297,7 @@ class Subscription:
             await events.aclose()  # type: ignore[attr-defined]
 
 
-# Clients repeat the same few operations: caching parse + validation keeps the per-request
-# GraphQL cost well under a millisecond (validation alone is ~1 ms per request otherwise).
 schema = federation_schema(query=Query, mutation=Mutation, subscription=Subscription,
-                           types=[TokenDelta, GenerationRestarted, GenerationDone],
-                           extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)])
+                           types=[TokenDelta, GenerationRestarted, GenerationDone])
 
 __all__ = ["CodedError", "schema"]
