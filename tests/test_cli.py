@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+from tests.support import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,10 +51,6 @@ def test_compose_check_is_in_sync() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start_up(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:

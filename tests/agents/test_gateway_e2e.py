@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +28,7 @@ from subgraphs.parser import schema as parser_schema
 from subgraphs.parser.app import create_app as parser_app
 from subgraphs.parser.service import ParserSettings
 from tests.agents.conftest import FAST, fence
+from tests.support import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "import os\n\ndef add(a, b):\n    os.system('echo ' + str(a))\n    return a + b\n"
@@ -49,10 +49,6 @@ async def serve(app: FastAPI) -> AsyncIterator[int]:
         await task
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def post(client: httpx.AsyncClient, url: str, query: str, **variables: Any) -> dict[str, Any]:

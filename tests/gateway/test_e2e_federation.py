@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,17 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import free_port as _free_port
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "federation"
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(FIXTURES))
 
 from fed_subgraphs import supergraph_sdl  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(url: str, body: dict[str, Any], proc: subprocess.Popen[bytes]) -> None:

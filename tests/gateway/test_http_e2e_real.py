@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,13 @@ import pytest
 import gateway.supergraph as supergraph_module
 from gateway.config import GatewaySettings
 from gateway.http import create_app, supergraph_pipeline_factory
+from tests.support import free_port as _free_port
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
 GRJ = "application/graphql-response+json"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

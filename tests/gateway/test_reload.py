@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +21,12 @@ import pytest
 
 from composition import SubgraphDefinition, compose
 from gateway.reload import SchemaReloader, sdl_hash
+from tests.support import free_port as _free_port
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_http(url: str, ok: Any, timeout: float = 30) -> None:
