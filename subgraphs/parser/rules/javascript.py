@@ -87,6 +87,15 @@ def _args(call: Node) -> list[Node]:
     return [a for a in arguments.named_children if a.type != "comment"]
 
 
+def _first_arg_value(call: Node) -> Node | None:
+    """The call's first argument, followed through a variable to the value it was declared with."""
+    args = _args(call)
+    arg = _strip(args[0]) if args else None
+    if arg is not None and arg.type == "identifier":
+        arg = _resolve(arg, call.start_byte)
+    return arg
+
+
 def _resolve(name: Node, before: int) -> Node | None:
     """The initial value of a ``const``/``let``/``var`` named like ``name`` declared before ``before``."""
     wanted = name.text
@@ -147,10 +156,7 @@ def _exec(root: Node, source: bytes, m: re.Match[bytes]) -> Iterator[Finding]:
         obj = _strip(func.child_by_field_name("object"))
         if obj is None or obj.type == "regex":
             return
-    args = _args(call)
-    arg = _strip(args[0]) if args else None
-    if arg is not None and arg.type == "identifier":
-        arg = _resolve(arg, call.start_byte)
+    arg = _first_arg_value(call)
     if _is_built(arg):
         yield SHELL.at(call, f"{m.group(1).decode()}() with a command built from dynamic input")
 
@@ -159,10 +165,7 @@ def _sql(root: Node, source: bytes, m: re.Match[bytes]) -> Iterator[Finding]:
     call = _call_of(node_at(root, m.start(1), m.end(1)))
     if call is None:
         return
-    args = _args(call)
-    arg = _strip(args[0]) if args else None
-    if arg is not None and arg.type == "identifier":
-        arg = _resolve(arg, call.start_byte)
+    arg = _first_arg_value(call)
     if _is_built(arg):
         yield SQL.at(call, f"SQL passed to {m.group(1).decode()}() is built by concatenation or a template")
 
